@@ -1,0 +1,1 @@
+"""Training: configuration, the accelerate training loop, evaluation and corpus tools."""

@@ -1,0 +1,5 @@
+import sys
+
+from waqia.cli import main
+
+sys.exit(main())

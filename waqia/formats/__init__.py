@@ -1,0 +1,1 @@
+"""Converters between documents and the file formats annotators and corpora use."""
