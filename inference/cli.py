@@ -74,6 +74,31 @@ def csv_rows(result: ExtractionResult) -> list[dict]:
     return rows
 
 
+TABLE_COLUMNS = [
+    ("type", 10), ("trigger", 14), ("actor1", 26), ("actor2", 26), ("location", 18), ("date", 16), ("count", 14),
+]  # fmt: skip
+
+
+def _cell(value, width: int) -> str:
+    text = "" if value is None else str(value).replace("\n", " ")
+    return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
+
+
+def event_table(result: ExtractionResult) -> str:
+    """Events of one record as an aligned text table (what ``--table`` prints)."""
+    if result.error is not None:
+        return f"{result.id}: error: {result.error}\n"
+    lines = [f"{result.id}: {len(result.events)} event(s), {len(result.mentions)} mention(s)"]
+    lines.append("  ".join(_cell(name, width) for name, width in TABLE_COLUMNS))
+    for event in result.events:
+        count = None
+        if event.count is not None:
+            count = f"{event.count.value} ({event.count.qualifier})"
+        values = [event.type, event.trigger.text, event.actor1, event.actor2, event.location, event.date, count]
+        lines.append("  ".join(_cell(v, width) for v, (_, width) in zip(values, TABLE_COLUMNS)))
+    return "\n".join(lines) + "\n\n"
+
+
 def render(results: list[ExtractionResult], fmt: str, include_text: bool, header: bool) -> str:
     if fmt == "jsonl":
         return "".join(json.dumps(r.to_dict(include_text), ensure_ascii=False) + "\n" for r in results)
@@ -125,7 +150,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if done:
         print(f"resuming after {done} record(s)", file=sys.stderr)
         records = islice(records, done, None)
-    sink = _open_sink(output, keep_bytes)
+    if args.table and output is None:
+        sink = open(os.devnull, "w", encoding="utf-8")
+    else:
+        sink = _open_sink(output, keep_bytes)
     failed = events = processed = 0
     bar = tqdm(desc="extract", unit="doc", disable=args.quiet, initial=done)
     started = time.time()
@@ -135,6 +163,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
             header = fmt == "csv" and done + processed == 0
             sink.write(render(results, fmt, args.include_text, header))
             sink.flush()
+            if args.table:
+                sys.stdout.write("".join(event_table(r) for r in results))
+                sys.stdout.flush()
             processed += len(results)
             failed += sum(not r.ok for r in results)
             events += sum(len(r.events) for r in results)

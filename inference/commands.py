@@ -23,5 +23,6 @@ def add_parser(sub) -> None:
     p.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"])
     p.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, help="longer records are rejected with an error")
     p.add_argument("--include-text", action="store_true", help="copy each record's text into the JSONL output")
+    p.add_argument("--table", action="store_true", help="also print the events as a readable table (stdout)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=lazy("inference.cli", "cmd_extract"))

@@ -70,3 +70,33 @@ def test_config_rejects_unknown_settings(tmp_path):
 
     with pytest.raises(ValueError, match="unknown setting"):
         load_config(None, ["training.epochz=3"])
+
+
+def test_lora_delta_folder_is_small_and_loads_with_from_pretrained(tiny_encoder, tmp_path, seed_doc):
+    from transformers import AutoTokenizer
+
+    from waqia.lora import DELTA_WEIGHTS, add_lora, save_delta
+    from waqia.model import EventExtractionModel, build_model
+
+    torch.manual_seed(0)
+    model = build_model(str(tiny_encoder), window_length=128, window_overlap=32)
+    add_lora(model, r=4, alpha=8, dropout=0.0)
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert any("lora_" in n for n in trainable)
+    assert not any(n.startswith("encoder.") and "lora_" not in n for n in trainable)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(std=0.05)  # a trained adapter is not zero
+    tokenizer = AutoTokenizer.from_pretrained(tiny_encoder)
+    before = Predictor(model, tokenizer, device="cpu").predict([seed_doc.text])[0]
+    save_delta(model, tokenizer, tmp_path)
+    full_size = sum(p.numel() * 4 for p in model.encoder.parameters())
+    assert (tmp_path / DELTA_WEIGHTS).stat().st_size < full_size / 2
+    assert not (tmp_path / "model.safetensors").exists()
+    loaded = EventExtractionModel.from_pretrained(tmp_path)
+    assert not any("lora_" in n for n, _ in loaded.named_parameters())  # merged for inference
+    after = Predictor(loaded, tokenizer, device="cpu").predict([seed_doc.text])[0]
+    assert [(m.start, m.end, m.label) for m in after.mentions] == [(m.start, m.end, m.label) for m in before.mentions]
+    for a, b in zip(before.mentions, after.mentions):
+        assert abs(a.score - b.score) < 1e-3

@@ -135,7 +135,13 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     key, sep, value = text.partition("=")
     if not sep:
         raise ValueError(f"override '{text}' is not KEY=VALUE")
-    return key.strip().split("."), yaml.safe_load(value)
+    parsed = yaml.safe_load(value)
+    if isinstance(parsed, str):  # YAML reads "3e-3" as a string; a number is meant
+        try:
+            parsed = float(parsed)
+        except ValueError:
+            pass
+    return key.strip().split("."), parsed
 
 
 def load_config(path: str | Path | None, overrides: list[str] = ()) -> Config:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import re
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from pathlib import Path
 
 from waqia import schema
 from waqia.documents import Document, read_corpus
-from waqia.words import is_boundary
+from waqia.words import split_words
 
 NAMED = {"PER", "ORG", "GPE", "LOC", "FAC", "WEAPON"}
 ARGUMENT_ONLY = {"DATE", "NUM", "WEAPON"}
@@ -88,42 +87,43 @@ def _label_conflicts(docs: list[Document]) -> list[Flag]:
 
 
 def _unannotated(docs: list[Document]) -> list[Flag]:
+    """Word-aligned occurrences of annotated trigger/name strings that no mention covers.
+
+    Scans each text's schema words, trying the longest known string first at every word.
+    """
     surfaces = {
         s: c.most_common(1)[0][0]
         for s, c in _surface_labels(docs).items()
         if any(label in NAMED or schema.is_action(label) for label in c)
     }
-    if not surfaces:
-        return []
-    pattern = re.compile("|".join(re.escape(s) for s in sorted(surfaces, key=len, reverse=True)))
+    longest = max((len(split_words(s)) for s in surfaces), default=0)
     flags = []
     for doc in docs:
         covered = [False] * (len(doc.text) + 1)
         for m in doc.mentions:
             for i in range(m.start, m.end):
                 covered[i] = True
-        for match in _all_matches(pattern, doc.text):
-            start, end = match
-            if is_boundary(doc.text, start) and is_boundary(doc.text, end) and not any(covered[start:end]):
+        words = split_words(doc.text)
+        i = 0
+        while i < len(words):
+            step = 1
+            for n in range(min(longest, len(words) - i), 0, -1):
+                start, end = words[i].start, words[i + n - 1].end
                 surface = doc.text[start:end]
-                flags.append(
-                    Flag(
-                        "unannotated", doc.id, surface, f"at {start}-{end}, annotated elsewhere as {surfaces[surface]}"
-                    )
-                )
+                if surface in surfaces:
+                    if not any(covered[start:end]):
+                        flags.append(
+                            Flag(
+                                "unannotated",
+                                doc.id,
+                                surface,
+                                f"at {start}-{end}, annotated elsewhere as {surfaces[surface]}",
+                            )
+                        )
+                    step = n
+                    break
+            i += step
     return flags
-
-
-def _all_matches(pattern: re.Pattern, text: str) -> list[tuple[int, int]]:
-    """Leftmost-longest matches, retrying one character later where a match is not word-aligned."""
-    found, position = [], 0
-    while (match := pattern.search(text, position)) is not None:
-        if is_boundary(text, match.start()) and is_boundary(text, match.end()):
-            found.append(match.span())
-            position = match.end()
-        else:
-            position = match.start() + 1
-    return found
 
 
 def _key(mention) -> str:

@@ -91,7 +91,7 @@ def make_model(cfg: Config, encoder_path: str, label_set: schema.LabelSet) -> Ev
     m = cfg.model
     model = build_model(
         encoder_path,
-        encoder_name=cfg.encoder,
+        encoder_name=encoder_path if cfg.encoder == "tiny" else cfg.encoder,
         mention_labels=list(label_set.mention_labels),
         roles=list(label_set.roles),
         decoder=m.decoder,

@@ -7,6 +7,7 @@ stays a thin table of contents.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from importlib import import_module
@@ -134,6 +135,9 @@ def _extension_registrars() -> list[Callable]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A command-line run reports through its own messages; keep library load reports quiet.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     args = build_parser().parse_args(argv)
     return args.func(args)
 
