@@ -133,19 +133,71 @@ def output_format(args: argparse.Namespace) -> str:
     return "csv" if args.output and str(args.output).endswith(".csv") else "jsonl"
 
 
+def process_group() -> tuple[int, int, int]:
+    """(rank, world size, local rank) from the launcher's environment (``accelerate launch``,
+    ``torchrun``); (0, 1, 0) for a plain run. Ranks share nothing but the output folder."""
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("LOCAL_RANK", 0))
+
+
+def shard_device(requested: str, local_rank: int) -> str:
+    import torch
+
+    if requested == "auto" and torch.cuda.is_available():
+        return f"cuda:{local_rank % torch.cuda.device_count()}"
+    return requested
+
+
+def wait_for_parts(output: Path, world: int, timeout_s: float = 7 * 24 * 3600) -> None:
+    """Rank 0 waits until every rank has marked its part finished."""
+    deadline = time.time() + timeout_s
+    while not all(done_marker(output, r).exists() for r in range(world)):
+        if time.time() > deadline:
+            raise TimeoutError(f"{output}: not every process finished its part")
+        time.sleep(1.0)
+
+
+def done_marker(output: Path, rank: int) -> Path:
+    return output.with_name(f"{output.name}.part{rank}.done")
+
+
+def part_path(output: Path, rank: int) -> Path:
+    return output.with_name(f"{output.name}.part{rank}")
+
+
+def merge_parts(output: Path, world: int) -> None:
+    """Interleave the per-process JSONL parts back into input order (record i came from rank i % world)."""
+    parts = [part_path(output, r).read_text(encoding="utf-8").splitlines(keepends=True) for r in range(world)]
+    with open(output, "w", encoding="utf-8") as out:
+        for i in range(sum(map(len, parts))):
+            out.write(parts[i % world][i // world])
+    for r in range(world):
+        part_path(output, r).unlink()
+        progress_path(part_path(output, r)).unlink(missing_ok=True)
+        done_marker(output, r).unlink(missing_ok=True)
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from inference.extractor import Extractor
 
     fmt = output_format(args)
+    rank, world, local_rank = process_group()
+    if world > 1 and (args.output is None or fmt != "jsonl"):
+        print("error: with several processes, write JSONL to a file (-o OUT.jsonl)", file=sys.stderr)
+        return 2
+    device = shard_device(args.device, local_rank) if world > 1 else args.device
     try:
         extractor = Extractor.from_pretrained(
-            args.model, device=args.device, precision=args.precision, max_chars=args.max_chars
+            args.model, device=device, precision=args.precision, max_chars=args.max_chars
         )
     except (OSError, ValueError) as err:
         print(f"error: cannot load model: {err}", file=sys.stderr)
         return 2
     records: Iterator[InputRecord] = iter_input_records(args.inputs)
     output = Path(args.output) if args.output else None
+    if world > 1:
+        records = islice(records, rank, None, world)
+        output = part_path(output, rank)
+        args.quiet = args.quiet or rank != 0
     done, keep_bytes = resume_point(output, args.resume) if output else (0, 0)
     if done:
         print(f"resuming after {done} record(s)", file=sys.stderr)
@@ -179,7 +231,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
             sink.close()
     seconds = time.time() - started
     rate = processed / seconds if seconds else 0.0
-    print(f"{processed} record(s), {events} event(s), {failed} failed, {rate:.2f} docs/s", file=sys.stderr)
+    who = f"process {rank}/{world}: " if world > 1 else ""
+    print(f"{who}{processed} record(s), {events} event(s), {failed} failed, {rate:.2f} docs/s", file=sys.stderr)
+    if world > 1:
+        done_marker(Path(args.output), rank).write_text(json.dumps({"records": processed, "failed": failed}))
+        if rank == 0:
+            wait_for_parts(Path(args.output), world)
+            merge_parts(Path(args.output), world)
     return 1 if failed else 0
 
 

@@ -179,3 +179,33 @@ def test_resume_after_an_interrupted_run(overfit_run, tmp_path, seed_doc):
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming after {done}" in resumed.stderr
     assert out.read_text(encoding="utf-8") == full.read_text(encoding="utf-8")
+
+
+def test_several_processes_split_the_records_and_merge_in_order(overfit_run, tmp_path, seed_doc):
+    """What `accelerate launch`/`torchrun` do: N processes with RANK/WORLD_SIZE, one output."""
+    paragraphs = [p for p in seed_doc.text.split("\n\n") if len(p) > 40]
+    records = tmp_path / "recs.jsonl"
+    lines = [json.dumps({"id": f"d{i}", "text": paragraphs[i % len(paragraphs)]}, ensure_ascii=False) for i in range(9)]
+    records.write_text("\n".join(lines + [json.dumps({"id": "empty", "text": ""})]) + "\n", encoding="utf-8")
+    single = tmp_path / "single.jsonl"
+    run_cli("extract", "--model", overfit_run["model"], records, "-o", single, "-q")
+    merged = tmp_path / "merged.jsonl"
+    cmd = [
+        sys.executable,
+        "-m",
+        "waqia",
+        "extract",
+        "--model",
+        str(overfit_run["model"]),
+        str(records),
+        "-o",
+        str(merged),
+        "-q",
+    ]
+    procs = [
+        subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "RANK": str(r), "WORLD_SIZE": "2", "LOCAL_RANK": str(r)})
+        for r in range(2)
+    ]
+    assert sorted(p.wait(timeout=300) for p in procs) == [0, 1]  # the empty record fails in one shard
+    assert merged.read_text(encoding="utf-8") == single.read_text(encoding="utf-8")
+    assert not list(tmp_path.glob("merged.jsonl.part*"))

@@ -15,6 +15,11 @@ def add_train_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="YAML file in configs/")
     p.add_argument("--output-dir", help="overrides training.output_dir")
     p.add_argument("--resume", action="store_true", help="continue from OUTPUT/checkpoint")
+    add_override_argument(p)
+
+
+def add_override_argument(p: argparse.ArgumentParser) -> None:
+    """``--set KEY=VALUE`` (repeatable): any training setting, e.g. training.epochs=3."""
     p.add_argument(
         "--set",
         dest="overrides",

@@ -23,6 +23,7 @@ from pathlib import Path
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
+from training.commands import add_override_argument
 from training.config import Config, NerCorpus, load_config
 from waqia.documents import Document, Mention, write_documents
 from waqia.formats import conll
@@ -123,14 +124,7 @@ def parse_args(argv):
         metavar="PATH[:MAP]",
         help="extra CoNLL training data, e.g. newsfane.tsv:GPE=LOC,FAC=-",
     )
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="training settings, e.g. training.epochs=4",
-    )
+    add_override_argument(p)
     return p.parse_args(argv)
 
 

@@ -38,16 +38,14 @@ def locate(encoded: EncodedText, mention: Mention) -> WordSpan:
 
 def candidate_pairs(spans: list[WordSpan], paragraph_of_word: list[int], max_distance: int) -> list[tuple[int, int]]:
     """(action, argument) index pairs the relation head scores: same paragraph, near enough."""
+    actions = [i for i, s in enumerate(spans) if schema.is_action(s.label)]
+    entities = [j for j, s in enumerate(spans) if schema.is_entity(s.label)]
     pairs = []
-    for i, action in enumerate(spans):
-        if not schema.is_action(action.label):
-            continue
-        for j, argument in enumerate(spans):
-            if not schema.is_entity(argument.label):
-                continue
-            if paragraph_of_word[action.first_word] != paragraph_of_word[argument.first_word]:
-                continue
-            if abs(argument.first_word - action.first_word) <= max_distance:
+    for i in actions:
+        word, paragraph = spans[i].first_word, paragraph_of_word[spans[i].first_word]
+        for j in entities:
+            other = spans[j].first_word
+            if abs(other - word) <= max_distance and paragraph_of_word[other] == paragraph:
                 pairs.append((i, j))
     return pairs
 
