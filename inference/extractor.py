@@ -19,6 +19,8 @@ from transformers import AutoTokenizer
 
 from inference.events import ExtractionResult, build_result
 from inference.records import DEFAULT_MAX_CHARS, InputRecord, as_record, problem_with_text
+from waqia.encoders import resolve_encoder
+from waqia.lora import is_delta_folder
 from waqia.model import EventExtractionModel
 from waqia.predict import Predictor
 
@@ -28,7 +30,11 @@ def load_model_and_tokenizer(path: str | Path):
     path = str(path)
     if not Path(path, "config.json").exists():
         raise FileNotFoundError(f"{path}: not a model folder (no config.json); train one with 'waqia train'")
-    return EventExtractionModel.from_pretrained(path), AutoTokenizer.from_pretrained(path)
+    model = EventExtractionModel.from_pretrained(path)
+    tokenizer_source = path
+    if is_delta_folder(path) and not Path(path, "tokenizer_config.json").exists():
+        tokenizer_source = resolve_encoder(model.config.encoder_name)  # a delta uses its base's tokenizer
+    return model, AutoTokenizer.from_pretrained(tokenizer_source)
 
 
 class Extractor:

@@ -76,7 +76,7 @@ def test_lora_delta_folder_is_small_and_loads_with_from_pretrained(tiny_encoder,
     from transformers import AutoTokenizer
 
     from waqia.lora import DELTA_WEIGHTS, add_lora, save_delta
-    from waqia.model import EventExtractionModel, build_model
+    from waqia.model import build_model
 
     torch.manual_seed(0)
     model = build_model(str(tiny_encoder), window_length=128, window_overlap=32)
@@ -90,11 +90,12 @@ def test_lora_delta_folder_is_small_and_loads_with_from_pretrained(tiny_encoder,
                 param.normal_(std=0.05)  # a trained adapter is not zero
     tokenizer = AutoTokenizer.from_pretrained(tiny_encoder)
     before = Predictor(model, tokenizer, device="cpu").predict([seed_doc.text])[0]
-    save_delta(model, tokenizer, tmp_path)
+    save_delta(model, tmp_path)
     full_size = sum(p.numel() * 4 for p in model.encoder.parameters())
     assert (tmp_path / DELTA_WEIGHTS).stat().st_size < full_size / 2
-    assert not (tmp_path / "model.safetensors").exists()
-    loaded = EventExtractionModel.from_pretrained(tmp_path)
+    assert not (tmp_path / "model.safetensors").exists() and not (tmp_path / "tokenizer.json").exists()
+    loaded, tokenizer_again = load_model_and_tokenizer(tmp_path)
+    assert tokenizer_again.get_vocab() == tokenizer.get_vocab()  # the base encoder's own tokenizer
     assert not any("lora_" in n for n, _ in loaded.named_parameters())  # merged for inference
     after = Predictor(loaded, tokenizer, device="cpu").predict([seed_doc.text])[0]
     assert [(m.start, m.end, m.label) for m in after.mentions] == [(m.start, m.end, m.label) for m in before.mentions]

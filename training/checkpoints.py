@@ -12,7 +12,7 @@ def save_for_inference(model, tokenizer, folder: str | Path, training_config) ->
     """``save_pretrained`` (safetensors + config.json) plus the tokenizer and the training settings."""
     folder = Path(folder)
     if getattr(model.config, "lora", None):
-        save_delta(model, tokenizer, folder)
+        save_delta(model, folder)
     else:
         model.save_pretrained(folder)
         tokenizer.save_pretrained(folder)

@@ -58,15 +58,19 @@ def delta_state_dict(model) -> dict[str, torch.Tensor]:
     }
 
 
-def save_delta(model, tokenizer, folder: str | Path) -> Path:
+def save_delta(model, folder: str | Path) -> Path:
+    """Adapters, heads and config only: the tokenizer, like the encoder, comes from the base."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     save_file(delta_state_dict(model), str(folder / DELTA_WEIGHTS), metadata={"format": "pt"})
     model.config.weights_format = DELTA_FORMAT
     model.config.save_pretrained(folder)
     del model.config.weights_format
-    tokenizer.save_pretrained(folder)
     return folder
+
+
+def is_delta_folder(folder: str | Path) -> bool:
+    return (Path(folder) / DELTA_WEIGHTS).exists()
 
 
 def merge_lora(module: torch.nn.Module) -> None:
