@@ -35,7 +35,8 @@ def count_tokens(tokenizer, texts: list[str]) -> int:
     return sum(len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts)
 
 
-def run_mode(mode: str, model_dir: str, texts: list[str], batch_size: int) -> dict:
+def run_mode(mode: str, model_dir: str, texts: list[str], batch_size: int) -> tuple[dict, object]:
+    """Time one mode; returns its figures and the tokenizer it used (for counting tokens)."""
     import torch
 
     from inference.extractor import Extractor, load_model_and_tokenizer
@@ -47,7 +48,7 @@ def run_mode(mode: str, model_dir: str, texts: list[str], batch_size: int) -> di
         started = time.perf_counter()
         results = list(extractor.pipe(texts, batch_size=batch_size, chunk_size=256))
         seconds = time.perf_counter() - started
-        return {"seconds": seconds, "events": sum(len(r.events) for r in results)}
+        return {"seconds": seconds, "events": sum(len(r.events) for r in results)}, extractor.predictor.tokenizer
     model, tokenizer = load_model_and_tokenizer(model_dir)
     if mode == "bare-forward":
         from waqia.features import collate
@@ -66,7 +67,7 @@ def run_mode(mode: str, model_dir: str, texts: list[str], batch_size: int) -> di
                 ]
                 batch = collate(rows, tokenizer.pad_token_id or 0)
                 encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
-        return {"seconds": time.perf_counter() - started, "windows": len(windows)}
+        return {"seconds": time.perf_counter() - started, "windows": len(windows)}, tokenizer
     if mode == "hf-pipeline":
         from transformers import AutoModelForTokenClassification, pipeline
 
@@ -85,16 +86,13 @@ def run_mode(mode: str, model_dir: str, texts: list[str], batch_size: int) -> di
         runner(texts[:2], batch_size=batch_size)
         started = time.perf_counter()
         runner(texts, batch_size=batch_size)
-        return {"seconds": time.perf_counter() - started}
+        return {"seconds": time.perf_counter() - started}, tokenizer
     raise ValueError(mode)
 
 
 def child(args: argparse.Namespace) -> None:
-    from transformers import AutoTokenizer
-
     texts = load_texts(args.data, args.docs)
-    result = run_mode(args.mode, args.model, texts, args.batch_size)
-    tokenizer = AutoTokenizer.from_pretrained(args.model)
+    result, tokenizer = run_mode(args.mode, args.model, texts, args.batch_size)
     tokens = count_tokens(tokenizer, texts)
     result.update(
         mode=args.mode,

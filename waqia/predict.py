@@ -207,10 +207,9 @@ class Predictor:
             probabilities = self._score_pairs(
                 result, [spans[i] for i in inside], [(local[a], local[b]) for a, b in window_pairs]
             )
+            span_centrality = {i: result.window.centrality(spans[i].first_word) for i in inside}
             for (a, b), probs in zip(window_pairs, probabilities):
-                centrality = min(
-                    result.window.centrality(spans[a].first_word), result.window.centrality(spans[b].first_word)
-                )
+                centrality = min(span_centrality[a], span_centrality[b])
                 if (a, b) not in best or centrality > best[(a, b)][0]:
                     best[(a, b)] = (centrality, probs)
         relations = []
