@@ -108,6 +108,8 @@ def child(args: argparse.Namespace) -> None:
 def parent(args: argparse.Namespace) -> None:
     import torch
 
+    from waqia.predict import cpu_supports_bf16
+
     rows = []
     for mode in args.modes:
         cmd = [
@@ -135,7 +137,7 @@ def parent(args: argparse.Namespace) -> None:
         rate = f"{row['docs_per_s']:8.2f} docs/s {row['tokens_per_s']:9.0f} tokens/s"
         print(f"{mode:14} {rate}  peak {row['peak_rss_mb']:7.0f} MB", flush=True)
     by_mode = {r["mode"]: r for r in rows}
-    report = {"model": args.model, "threads": torch.get_num_threads(), "cpu_bf16": _bf16(), "results": rows}
+    report = {"model": args.model, "threads": torch.get_num_threads(), "cpu_bf16": cpu_supports_bf16(), "results": rows}
     if "waqia" in by_mode and "hf-pipeline" in by_mode:
         report["waqia_vs_pipeline"] = by_mode["waqia"]["tokens_per_s"] / by_mode["hf-pipeline"]["tokens_per_s"]
     if "waqia" in by_mode and "bare-forward" in by_mode:
@@ -145,12 +147,6 @@ def parent(args: argparse.Namespace) -> None:
             print(f"{key}: {report[key]:.2f}")
     if args.output:
         Path(args.output).write_text(json.dumps(report, indent=1), encoding="utf-8")
-
-
-def _bf16() -> bool:
-    from waqia.predict import cpu_supports_bf16
-
-    return cpu_supports_bf16()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -83,10 +83,13 @@ def test_pipe_keeps_input_order_and_reports_bad_records(extractor, seed_doc):
         jsonschema.validate(r.to_dict(), SCHEMA)
 
 
+def cli_command(*args) -> list[str]:
+    """argv for the waqia command run with this interpreter."""
+    return [sys.executable, "-m", "waqia", *map(str, args)]
+
+
 def run_cli(*args, **kwargs):
-    return subprocess.run(
-        [sys.executable, "-m", "waqia", *map(str, args)], capture_output=True, text=True, cwd=ROOT, **kwargs
-    )
+    return subprocess.run(cli_command(*args), capture_output=True, text=True, cwd=ROOT, **kwargs)
 
 
 def test_cli_reads_files_folders_jsonl_and_stdin(overfit_run, tmp_path, seed_doc):
@@ -144,20 +147,7 @@ def test_resume_after_an_interrupted_run(overfit_run, tmp_path, seed_doc):
     )
 
     out = tmp_path / "part.jsonl"
-    cmd = [
-        sys.executable,
-        "-m",
-        "waqia",
-        "extract",
-        "--model",
-        str(overfit_run["model"]),
-        str(records),
-        "-o",
-        str(out),
-        "-q",
-        "--chunk-size",
-        "4",
-    ]
+    cmd = cli_command("extract", "--model", overfit_run["model"], records, "-o", out, "-q", "--chunk-size", "4")
     process = subprocess.Popen(
         cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
@@ -190,18 +180,7 @@ def test_several_processes_split_the_records_and_merge_in_order(overfit_run, tmp
     single = tmp_path / "single.jsonl"
     run_cli("extract", "--model", overfit_run["model"], records, "-o", single, "-q")
     merged = tmp_path / "merged.jsonl"
-    cmd = [
-        sys.executable,
-        "-m",
-        "waqia",
-        "extract",
-        "--model",
-        str(overfit_run["model"]),
-        str(records),
-        "-o",
-        str(merged),
-        "-q",
-    ]
+    cmd = cli_command("extract", "--model", overfit_run["model"], records, "-o", merged, "-q")
     procs = [
         subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "RANK": str(r), "WORLD_SIZE": "2", "LOCAL_RANK": str(r)})
         for r in range(2)

@@ -25,29 +25,8 @@ from seqeval.scheme import IOB2
 
 from training.commands import add_override_argument
 from training.config import Config, NerCorpus, load_config
-from waqia.documents import Document, Mention, write_documents
+from waqia.documents import write_documents
 from waqia.formats import conll
-
-
-def sentences_to_documents(
-    sentences: list[conll.Sentence], per_doc: int, prefix: str, label_map: dict
-) -> list[Document]:
-    docs = []
-    for index in range(0, len(sentences), per_doc):
-        group = sentences[index : index + per_doc]
-        texts, mentions, offset = [], [], 0
-        for sentence in group:
-            text, spans = conll.sentence_to_text(sentence)
-            for first, last, kind in conll.chunks(sentence.tags):
-                label = label_map.get(kind, kind)
-                if label != conll.DROP:
-                    mentions.append(
-                        Mention(f"m{len(mentions) + 1}", spans[first][0] + offset, spans[last - 1][1] + offset, label)
-                    )
-            texts.append(text)
-            offset += len(text) + 1
-        docs.append(Document(f"{prefix}-{index // per_doc:05d}", "\n".join(texts), {"sentences": len(group)}, mentions))
-    return docs
 
 
 def token_tags_from_prediction(text: str, sentences: list[conll.Sentence], mentions) -> list[list[str]]:
@@ -86,7 +65,7 @@ def score(model_dir: Path, sentences: list[conll.Sentence], per_doc: int, label_
 
     model, tokenizer = load_model_and_tokenizer(model_dir)
     predictor = Predictor(model, tokenizer, device="auto", precision="fp32")
-    docs = sentences_to_documents(sentences, per_doc, "eval", label_map)
+    docs = conll.group_documents(sentences, per_doc, "eval", label_map, "eval")
     predictions = predictor.predict([d.text for d in docs], batch_size=16)
     y_true, y_pred = [], []
     for index, prediction in enumerate(predictions):
@@ -164,10 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     cut = int(len(sentences) * (1 - args.dev_fraction))
     train_sentences, dev_sentences = sentences[:cut], sentences[cut:]
     write_documents(
-        sentences_to_documents(train_sentences, args.sentences_per_doc, "train", label_map), output / "train.jsonl"
+        conll.group_documents(train_sentences, args.sentences_per_doc, "train", label_map, args.train),
+        output / "train.jsonl",
     )
     write_documents(
-        sentences_to_documents(dev_sentences, args.sentences_per_doc, "dev", label_map), output / "dev.jsonl"
+        conll.group_documents(dev_sentences, args.sentences_per_doc, "dev", label_map, args.train), output / "dev.jsonl"
     )
     cfg = build_config(args, output / "train.jsonl", output / "dev.jsonl", output)
     best = train(cfg, output)

@@ -104,18 +104,22 @@ def read_conll(
     sentences_per_doc: int = 0,
 ) -> list[Document]:
     """Documents of ``sentences_per_doc`` sentences each (0: one document per sentence)."""
-    label_map = label_map or {}
     path = Path(path)
     sentences = list(iter_sentences(path, tag_column))
-    size = sentences_per_doc or 1
-    docs = []
-    for index in range(0, len(sentences), size):
-        group = sentences[index : index + size]
-        docs.append(_document(f"{path.stem}-{index // size + 1:05d}", group, label_map, path))
-    return docs
+    return group_documents(sentences, sentences_per_doc or 1, path.stem, label_map or {}, str(path))
 
 
-def _document(doc_id: str, sentences: list[Sentence], label_map: dict[str, str], path: Path) -> Document:
+def group_documents(
+    sentences: list[Sentence], per_doc: int, prefix: str, label_map: dict[str, str], source: str
+) -> list[Document]:
+    """Consecutive sentences, ``per_doc`` at a time, as documents ``PREFIX-00001``, …"""
+    return [
+        _document(f"{prefix}-{index // per_doc + 1:05d}", sentences[index : index + per_doc], label_map, source)
+        for index in range(0, len(sentences), per_doc)
+    ]
+
+
+def _document(doc_id: str, sentences: list[Sentence], label_map: dict[str, str], source: str) -> Document:
     texts, mentions, offset = [], [], 0
     for sentence in sentences:
         text, spans = sentence_to_text(sentence)
@@ -127,5 +131,5 @@ def _document(doc_id: str, sentences: list[Sentence], label_map: dict[str, str],
             mentions.append(Mention(f"m{len(mentions) + 1}", start, end, label))
         texts.append(text)
         offset += len(text) + 1
-    meta = {"source": str(path), "first_line": sentences[0].line, "sentences": len(sentences)}
+    meta = {"source": source, "first_line": sentences[0].line, "sentences": len(sentences)}
     return Document(doc_id, "\n".join(texts), meta, mentions, [])
