@@ -77,6 +77,7 @@ class TrainingConfig:
     mixed_precision: str = "auto"
     patience: int = 5
     freeze_embeddings: bool = False
+    group_by_length: bool = True
     lora: LoraConfig | None = None
     eval_batch_size: int = 16
     select_metric: str = "mean_f1"

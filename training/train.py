@@ -25,8 +25,9 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
+from training.batching import LengthGroupedSampler
 from training.checkpoints import save_for_inference
-from training.config import Config, load_config
+from training.config import Config, TrainingConfig, load_config
 from training.evaluate import evaluate_model
 from waqia import schema
 from waqia.alignment import TextAligner
@@ -133,6 +134,14 @@ def optimizer_groups(model: EventExtractionModel, cfg: Config) -> list[dict]:
     ]
 
 
+def batch_order(data: datasets.Dataset, t: TrainingConfig) -> dict:
+    """DataLoader arguments for the training order: length-grouped (less padding) or plain shuffle."""
+    if not t.group_by_length:
+        return {"shuffle": True}
+    lengths = [len(ids) for ids in data["input_ids"]]
+    return {"sampler": LengthGroupedSampler(lengths, t.batch_size, seed=t.seed)}
+
+
 def mixed_precision_mode(requested: str) -> str:
     if requested != "auto":
         return requested
@@ -168,8 +177,8 @@ class Trainer:
         loader = DataLoader(
             self.train_data.with_format(None).remove_columns(["doc_id", "word_start"]),
             batch_size=t.batch_size,
-            shuffle=True,
             collate_fn=partial(collate, pad_token_id=pad_id),
+            **batch_order(self.train_data, t),
         )
         optimizer = torch.optim.AdamW(optimizer_groups(self.model, cfg))
         steps = math.ceil(len(loader) / t.grad_accumulation) * t.epochs

@@ -72,7 +72,9 @@ class TextAligner:
         surfaces = [normalize_word(text[w.start : w.end], self.normalization) for w in words]
         pieces: list[list[int]] = [[] for _ in words]
         if words:
-            encoding = self.tokenizer(surfaces, is_split_into_words=True, add_special_tokens=False)
+            # Whole texts are tokenized once and cut into windows later, so the tokenizer's
+            # "longer than the maximum sequence length" warning would be a false alarm.
+            encoding = self.tokenizer(surfaces, is_split_into_words=True, add_special_tokens=False, verbose=False)
             for token_id, word_index in zip(encoding["input_ids"], encoding.word_ids()):
                 if word_index is not None:
                     pieces[word_index].append(token_id)

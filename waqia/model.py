@@ -78,6 +78,11 @@ class EventModelConfig(PretrainedConfig):
         return AutoConfig.for_model(data.pop("model_type"), **data)
 
 
+# Registered so that AutoConfig (which AutoTokenizer consults on a saved model folder) knows the
+# type instead of warning that "waqia_event" is being read as a plain config.
+AutoConfig.register(EventModelConfig.model_type, EventModelConfig, exist_ok=True)
+
+
 @dataclass
 class EventModelOutput(ModelOutput):
     loss: torch.Tensor | None = None
